@@ -10,6 +10,8 @@ MAX_NEXT_LENGTH = 512
 
 # A path on this site: one leading slash, then printable ASCII without a backslash.
 _SAFE_PATH = re.compile(r"/(?![/\\])[\x21-\x5b\x5d-\x7e]*")
+# Once percent-decoded, still no second slash up front, backslash or control.
+_SAFE_DECODED = re.compile(r"/(?![/\\])[^\\\x00-\x1f\x7f]*")
 
 
 def safe_next_path(raw: Optional[str]) -> Optional[str]:
@@ -22,8 +24,8 @@ def safe_next_path(raw: Optional[str]) -> Optional[str]:
     """
     if not raw or len(raw) > MAX_NEXT_LENGTH:
         return None
-    decoded = unquote(raw)
-    for candidate in (raw, decoded):
-        if not _SAFE_PATH.fullmatch(candidate):
-            return None
+    if not _SAFE_PATH.fullmatch(raw):
+        return None
+    if not _SAFE_DECODED.fullmatch(unquote(raw)):
+        return None
     return raw

@@ -26,6 +26,7 @@ from github_oauth_app.domain.models import (
     EmailAddress,
     GitHubUser,
     PendingAuthorization,
+    Profile,
     SignedIn,
 )
 from github_oauth_app.domain.ports import GitHubOAuth
@@ -160,10 +161,15 @@ class SignInService:
         logger.info("Refreshing an access token that expires soon")
         return await self._github.refresh(token.refresh_token)
 
-    async def recheck(self, token: AccessToken, login: str) -> float:
-        """Check again that ``login`` may stay; return when it was checked."""
-        await self._policy.check(self._github, token.value, login)
-        return self._clock()
+    async def recheck(self, token: AccessToken) -> Profile:
+        """Read the person again and check they may still stay.
+
+        Raises :class:`BadCredentials` when the grant was revoked and
+        :class:`AccessRefused` when an allow-list no longer admits them.
+        """
+        profile = await self._github.fetch_profile(token.value)
+        await self._policy.check(self._github, token.value, profile.user.login)
+        return profile
 
     async def sign_out(self, token: Optional[AccessToken], revoke: bool) -> bool:
         """Revoke the grant if asked; return whether it was revoked.
