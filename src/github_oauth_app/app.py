@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from quart import Quart
 
@@ -19,6 +19,7 @@ from github_oauth_app.domain.service import SignInService
 logger = logging.getLogger(__name__)
 
 USER_AGENT = f"github-oauth-app/{__version__}"
+HTTP_SESSION_KEY = "github_oauth_app.http_session"
 
 
 def create_app(
@@ -57,12 +58,10 @@ def _service(settings: Settings, github: GitHubOAuth) -> SignInService:
 
 
 def _serve_with_aiohttp(app: Quart, settings: Settings) -> None:
-    holder: dict[str, Any] = {}
-
     @app.before_serving
     async def open_http_session() -> None:
         session = new_http_session(settings.github_timeout_seconds)
-        holder["session"] = session
+        app.extensions[HTTP_SESSION_KEY] = session
         client = GitHubClient(
             session,
             github_url=settings.github_url,
@@ -75,6 +74,6 @@ def _serve_with_aiohttp(app: Quart, settings: Settings) -> None:
 
     @app.after_serving
     async def close_http_session() -> None:
-        session = holder.pop("session", None)
+        session = app.extensions.pop(HTTP_SESSION_KEY, None)
         if session is not None:
             await session.close()
