@@ -1,0 +1,1 @@
+"""Offline checks of the delivery pipeline: workflows, Procfile, hooks, releases."""
