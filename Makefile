@@ -20,7 +20,7 @@ export UV_PYTHON_DOWNLOADS := never
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
-$(NOX): pyproject.toml
+$(NOX):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet 'nox[uv]>=2024.10.9'

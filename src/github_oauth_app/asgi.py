@@ -10,11 +10,16 @@ from github_oauth_app.config import ConfigError, load_settings
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    # The package's own logger only: hypercorn configures its loggers itself,
+    # and a handler on the root logger would print each of its lines twice.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    package = logging.getLogger("github_oauth_app")
+    package.handlers = [handler]
+    package.setLevel(level)
+    package.propagate = False
 
 
 try:

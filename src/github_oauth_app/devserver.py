@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from types import FrameType
 from typing import Dict, List, Optional, Sequence
 
 from decouple import AutoConfig
@@ -31,6 +32,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--provider-port", type=int, default=PROVIDER_PORT)
     args = parser.parse_args(argv)
+    # Stop on Ctrl-C and on SIGTERM alike, even where the parent shell started
+    # us with SIGINT ignored (as a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     env = dict(os.environ)
     children: List[subprocess.Popen[bytes]] = []
@@ -125,10 +130,14 @@ def _wait(children: List[subprocess.Popen[bytes]]) -> int:
     return max((child.returncode or 0) for child in children)
 
 
+def _interrupt(signum: int, frame: Optional[FrameType]) -> None:
+    raise KeyboardInterrupt
+
+
 def _stop(children: List[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+            child.terminate()
     for child in children:
         try:
             child.wait(timeout=10)
