@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -102,11 +103,12 @@ def app_port() -> int:
     return free_port()
 
 
-@pytest.fixture(scope="session")
-def app_url(
-    app_port: int, provider_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def serve_app(
+    port: int, provider_url: str, cwd: Path, **settings: str
 ) -> Iterator[str]:
-    url = f"http://127.0.0.1:{app_port}"
+    """The app under hypercorn on ``port``, signing in with the provider."""
+    url = f"http://127.0.0.1:{port}"
     env: Dict[str, str] = {
         **os.environ,
         "SECRET_KEY": "e2e-secret-key-e2e-secret-key-e2e-secret-key",
@@ -116,24 +118,44 @@ def app_url(
         "BASE_URL": url,
         "GITHUB_URL": provider_url,
         "GITHUB_API_URL": provider_url + "/api/v3",
-        "SESSION_RECHECK_SECONDS": "3600",
+        **settings,
     }
     command = [
         sys.executable,
         "-m",
         "hypercorn",
         "--bind",
-        f"127.0.0.1:{app_port}",
+        f"127.0.0.1:{port}",
         "github_oauth_app.asgi:app",
     ]
     # An empty folder: no .env of the developer's can leak into the run.
-    cwd = tmp_path_factory.mktemp("app")
     process = subprocess.Popen(command, env=env, cwd=cwd)
     try:
         wait_until_healthy(url + "/healthz", process)
         yield url
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    app_port: int, provider_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app as ``make run`` serves it: anyone with an account may sign in."""
+    with serve_app(app_port, provider_url, tmp_path_factory.mktemp("app")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def team_only_url(
+    provider_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app admitting one team, listed on the second page of ``/user/teams``."""
+    cwd = tmp_path_factory.mktemp("team-only")
+    with serve_app(
+        free_port(), provider_url, cwd, ALLOWED_TEAMS="other-org/squad-34"
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,9 @@ def bumped(
     for message in ("feat: sign in with GitHub", "fix: keep the session cookie"):
         result = scratch.commit(message)
         assert result.returncode == 0, result.stdout + result.stderr
-    scratch.run("cz", "bump", "--yes")
+    # The bump commit edits __init__.py, which wakes the mypy hook; that hook is
+    # the developer's own mypy (language: system), absent from this session.
+    scratch.run("cz", "bump", "--yes", env={**scratch.env, "SKIP": "mypy"})
     return scratch
 
 

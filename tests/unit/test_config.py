@@ -168,8 +168,11 @@ def run_python(
 ) -> subprocess.CompletedProcess[str]:
     """Run this interpreter with only ``env`` of the app's settings set."""
     clean = {key: value for key, value in os.environ.items() if key not in NAMES}
-    # cryptography's last release for Python 3.7 warns on import that it is.
-    clean["PYTHONWARNINGS"] = "ignore:Python 3.7 is no longer supported:UserWarning"
+    # cryptography's last releases for Python 3.7 and 3.8 warn that they are.
+    clean["PYTHONWARNINGS"] = ",".join(
+        f"ignore:Python {version} is no longer supported:UserWarning"
+        for version in ("3.7", "3.8")
+    )
     return subprocess.run(
         [sys.executable, *args],
         env={**clean, **env},
