@@ -72,6 +72,14 @@ def e2e(session: nox.Session) -> None:
 
 
 @nox.session(python=NEWEST)
+def bench(session: nox.Session) -> None:
+    """Whole sign-ins against the app and the provider on loopback; prints figures."""
+    session.install("-e", ".")
+
+    session.run("python", "-m", "benchmarks.signin", *session.posargs)
+
+
+@nox.session(python=NEWEST)
 def serve(session: nox.Session) -> None:
     """The app on http://localhost:5000, with the development provider if needed."""
     session.install("-e", ".")

@@ -39,7 +39,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     env = dict(os.environ)
     children: List[subprocess.Popen[bytes]] = []
-    if not str(AutoConfig(search_path=os.getcwd())("CLIENT_ID", default="")).strip():
+    if needs_development_provider(os.getcwd()):
         provider = _start_provider(env, args.port, args.provider_port)
         children.append(provider)
     if not _settings_valid(env):
@@ -49,6 +49,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     children.append(_start_app(env, args.port))
     print(f"github-oauth-app: open http://localhost:{args.port}/home", flush=True)
     return _wait(children)
+
+
+def needs_development_provider(search_path: str) -> bool:
+    """Whether no ``CLIENT_ID`` is configured, in the environment or ``.env``."""
+    client_id = AutoConfig(search_path=search_path)("CLIENT_ID", default="")
+    return not str(client_id).strip()
 
 
 def _start_provider(

@@ -6,15 +6,8 @@ Everything listens on 127.0.0.1 on free ports and is stopped at the end.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
 from playwright.sync_api import (
@@ -25,8 +18,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-CLIENT_ID = "e2e-client-id"
-CLIENT_SECRET = "e2e-client-secret"
+from tests.e2e.servers import free_port, serve_app, serve_provider
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Keep Chromium off the network: this machine reaches nothing outside.
 CHROMIUM_ARGS = [
@@ -41,100 +34,15 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", "artifacts"))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become healthy within 30 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def provider_url(app_port: int) -> Iterator[str]:
-    port = free_port()
-    command: List[str] = [
-        sys.executable,
-        "-m",
-        "github_oauth_app.devprovider",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
-        "--callback-url",
-        f"http://127.0.0.1:{app_port}/github/callback",
-    ]
-    process = subprocess.Popen(command)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url + "/healthz", process)
+    with serve_provider(f"http://127.0.0.1:{app_port}/github/callback") as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")
 def app_port() -> int:
     return free_port()
-
-
-@contextmanager
-def serve_app(
-    port: int, provider_url: str, cwd: Path, **settings: str
-) -> Iterator[str]:
-    """The app under hypercorn on ``port``, signing in with the provider."""
-    url = f"http://127.0.0.1:{port}"
-    env: Dict[str, str] = {
-        **os.environ,
-        "SECRET_KEY": "e2e-secret-key-e2e-secret-key-e2e-secret-key",
-        "CLIENT_ID": CLIENT_ID,
-        "CLIENT_SECRET": CLIENT_SECRET,
-        "APP_ENV": "test",
-        "BASE_URL": url,
-        "GITHUB_URL": provider_url,
-        "GITHUB_API_URL": provider_url + "/api/v3",
-        **settings,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "hypercorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "github_oauth_app.asgi:app",
-    ]
-    # An empty folder: no .env of the developer's can leak into the run.
-    process = subprocess.Popen(command, env=env, cwd=cwd)
-    try:
-        wait_until_healthy(url + "/healthz", process)
-        yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")
