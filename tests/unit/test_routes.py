@@ -629,6 +629,17 @@ async def test_a_session_past_its_lifetime_ends(app: Quart) -> None:
     assert response.headers["Location"].endswith("/home")
 
 
+async def test_a_session_without_its_timestamps_ends_quietly(app: Quart) -> None:
+    cookie = seal(signed_in_session(signed_in_at="yesterday", checked_at=None))
+
+    response = await app.test_client().get(
+        "/dashboard", headers={"Cookie": f"session={cookie}"}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/home")
+
+
 async def test_membership_is_rechecked_and_removal_ends_access() -> None:
     github = FakeGitHub(orgs=frozenset({"our-org"}))
     client = create_app(make_settings(allowed_orgs=("our-org",)), github).test_client()

@@ -151,8 +151,7 @@ async def _keep_session_valid() -> Optional[ResponseReturnValue]:
     Returns a response that ends the visit, or ``None`` to carry on.
     """
     settings, now = _settings(), time.time()
-    signed_in_at = float(session.get("signed_in_at", 0))
-    if now - signed_in_at > settings.session_lifetime_seconds:
+    if now - _stored_time("signed_in_at") > settings.session_lifetime_seconds:
         logger.info("Session reached its lifetime; signing out")
         forget_sign_in()
         return redirect(url_for("web.home"))
@@ -165,8 +164,7 @@ async def _keep_session_valid() -> Optional[ResponseReturnValue]:
         fresh = await _service().keep_fresh(token)
         if fresh is not token:
             remember_token(fresh)
-        checked_at = float(session.get("checked_at", 0))
-        if now - checked_at >= settings.session_recheck_seconds:
+        if now - _stored_time("checked_at") >= settings.session_recheck_seconds:
             email = (signed_in_user() or {}).get("email")
             remember_profile(await _service().recheck(fresh), email, now)
     except (BadCredentials, TokenExchangeFailed) as exc:
@@ -177,6 +175,12 @@ async def _keep_session_valid() -> Optional[ResponseReturnValue]:
         forget_sign_in()
         raise
     return None
+
+
+def _stored_time(key: str) -> float:
+    # A session from an older release may lack the key: treat it as long ago.
+    value = session.get(key)
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _callback_url() -> str:
