@@ -15,7 +15,7 @@ endif
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit e2e pipeline requirements clean
+.PHONY: help run test lint typecheck unit e2e pipeline bench requirements clean
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -47,8 +47,12 @@ e2e: $(NOX) ## End-to-end tests in headless Chromium.
 pipeline: $(NOX) ## Offline checks of the workflows, Procfile, hooks and releases.
 	$(NOX) -s pipeline
 
+bench: $(NOX) ## Whole sign-ins on loopback; prints throughput, latency, memory.
+	$(NOX) -s bench
+
 requirements: $(NOX) ## Regenerate requirements.txt from pyproject.toml.
 	$(NOX) -s requirements
 
 clean: ## Remove the environments and caches.
-	rm -rf $(VENV) .nox .mypy_cache .pytest_cache .ruff_cache artifacts dist
+	rm -rf $(VENV) .nox .mypy_cache .pytest_cache .ruff_cache .hypothesis \
+		.import_linter_cache artifacts dist

@@ -102,8 +102,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     callback = f"http://127.0.0.1:{app_port}/github/callback"
     with ExitStack() as servers:
         cwd = servers.enter_context(tempfile.TemporaryDirectory())
-        provider = servers.enter_context(serve_provider(callback))
-        app_url = servers.enter_context(serve_app(app_port, provider, Path(cwd)))
+        # Only warnings: a line per sign-in would bury the figures.
+        provider = servers.enter_context(serve_provider(callback, quiet=True))
+        app_url = servers.enter_context(
+            serve_app(app_port, provider, Path(cwd), LOG_LEVEL="WARNING")
+        )
         # hypercorn's one worker, a child of the process serve_app starts.
         (pid,) = app_worker_pids(app_url)
         before = resident_mib(pid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ DEFAULT_SCOPES = "read:user user:email"
 # Where development keeps the SECRET_KEY it generated, so that every worker and
 # every restart signs cookies with the same key.
 DEV_SECRET_FILE = Path(".devkeys") / "secret_key"
+_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 class ConfigError(Exception):
@@ -80,8 +82,7 @@ def load_settings(search_path: Optional[str] = None) -> Settings:
     """Read and check every setting; raise :class:`ConfigError` on the first bad one."""
     config = AutoConfig(search_path=search_path or os.getcwd())
     app_env = _read(config, "APP_ENV", "development", _one_of(ENVIRONMENTS))
-    deployed = app_env in DEPLOYED
-    settings = Settings(
+    return Settings(
         secret_key=_secret_key(config, app_env),
         client_id=_required(config, "CLIENT_ID"),
         client_secret=_required(config, "CLIENT_SECRET"),
@@ -109,9 +110,6 @@ def load_settings(search_path: Optional[str] = None) -> Settings:
         ),
         log_level=_read(config, "LOG_LEVEL", "INFO", _log_level),
     )
-    if deployed and not settings.base_url.startswith("https://"):
-        logger.warning("BASE_URL is not https in %s; cookies are not Secure", app_env)
-    return settings
 
 
 def _required(config: AutoConfig, name: str) -> str:
@@ -132,6 +130,8 @@ def _read(config: AutoConfig, name: str, default: str, parse: Callable[[str], T]
 def _secret_key(config: AutoConfig, app_env: str) -> str:
     key = str(config("SECRET_KEY", default="")).strip()
     if app_env in DEPLOYED:
+        if not key:
+            raise ConfigError("SECRET_KEY", f"is not set, and {app_env} needs one")
         if len(key) < MIN_DEPLOYED_SECRET_LENGTH:
             raise ConfigError(
                 "SECRET_KEY",
@@ -144,7 +144,7 @@ def _secret_key(config: AutoConfig, app_env: str) -> str:
         return key
     if app_env == "development":
         return _development_secret_key()
-    raise ConfigError("SECRET_KEY", "is not set: add it to the environment or .env")
+    raise ConfigError("SECRET_KEY", "is not set: add it to the environment or to .env")
 
 
 def _development_secret_key() -> str:
@@ -212,24 +212,25 @@ def _teams(raw: str) -> Tuple[str, ...]:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
+    if not _WHOLE.fullmatch(raw) or int(raw) <= 0:
         raise ValueError("expected a whole number above zero")
-    return value
+    return int(raw)
 
 
 def _positive_float(raw: str) -> float:
-    value = float(raw)
-    if not value > 0:
-        raise ValueError("expected a number above zero")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValueError("expected a number of seconds above zero")
     return value
 
 
 def _hops(raw: str) -> int:
-    value = int(raw)
-    if not 0 <= value <= 5:
+    if not _WHOLE.fullmatch(raw) or int(raw) > 5:
         raise ValueError("expected a whole number from 0 to 5")
-    return value
+    return int(raw)
 
 
 def _boolean(raw: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from typing import Dict, List, Optional, Sequence
 
 from decouple import AutoConfig
 
-from github_oauth_app.config import ConfigError, load_settings
+from github_oauth_app.config import DEPLOYED, ConfigError, load_settings
 
 PROVIDER_PORT = 5556
 DEV_CLIENT_ID = "dev-client-id"
@@ -32,20 +33,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--provider-port", type=int, default=PROVIDER_PORT)
     args = parser.parse_args(argv)
+    env = dict(os.environ)
+    use_provider = needs_development_provider(os.getcwd())
+    if use_provider:
+        if _configured("APP_ENV", os.getcwd()) in DEPLOYED:
+            sys.stderr.write(
+                "github-oauth-app: CLIENT_ID is not set: staging and production "
+                "sign in with GitHub only, never with the development provider\n"
+            )
+            return 2
+        env.update(_provider_settings(args.provider_port))
+    if not _settings_valid(env):
+        return 2
+
     # Stop on Ctrl-C and on SIGTERM alike, even where the parent shell started
     # us with SIGINT ignored (as a background job).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-
-    env = dict(os.environ)
     children: List[subprocess.Popen[bytes]] = []
-    if needs_development_provider(os.getcwd()):
+    if use_provider:
         provider = _start_provider(env, args.port, args.provider_port)
         children.append(provider)
-    if not _settings_valid(env):
-        _stop(children)
-        return 2
-
+        if not _listening(provider, args.provider_port):
+            _stop(children)
+            return provider.returncode or 1
     children.append(_start_app(env, args.port))
     print(f"github-oauth-app: open http://localhost:{args.port}/home", flush=True)
     return _wait(children)
@@ -53,20 +64,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def needs_development_provider(search_path: str) -> bool:
     """Whether no ``CLIENT_ID`` is configured, in the environment or ``.env``."""
-    client_id = AutoConfig(search_path=search_path)("CLIENT_ID", default="")
-    return not str(client_id).strip()
+    return not _configured("CLIENT_ID", search_path)
+
+
+def _configured(name: str, search_path: str) -> str:
+    return str(AutoConfig(search_path=search_path)(name, default="")).strip()
+
+
+def _provider_settings(provider_port: int) -> Dict[str, str]:
+    provider_url = f"http://127.0.0.1:{provider_port}"
+    return {
+        "CLIENT_ID": DEV_CLIENT_ID,
+        "CLIENT_SECRET": DEV_CLIENT_SECRET,
+        "GITHUB_URL": provider_url,
+        "GITHUB_API_URL": f"{provider_url}/api/v3",
+    }
 
 
 def _start_provider(
     env: Dict[str, str], port: int, provider_port: int
 ) -> subprocess.Popen[bytes]:
-    provider_url = f"http://127.0.0.1:{provider_port}"
-    env.update(
-        CLIENT_ID=DEV_CLIENT_ID,
-        CLIENT_SECRET=DEV_CLIENT_SECRET,
-        GITHUB_URL=provider_url,
-        GITHUB_API_URL=f"{provider_url}/api/v3",
-    )
+    provider_url = env["GITHUB_URL"]
     print(
         "github-oauth-app: CLIENT_ID is not set, so sign-in uses the development "
         f"provider at {provider_url} (set CLIENT_ID and CLIENT_SECRET in .env "
@@ -105,6 +123,18 @@ def _settings_valid(env: Dict[str, str]) -> bool:
         os.environ.clear()
         os.environ.update(saved)
     return True
+
+
+def _listening(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Wait until ``process`` accepts connections on ``port``, or exits."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 def _start_app(env: Dict[str, str], port: int) -> subprocess.Popen[bytes]:

@@ -54,8 +54,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve_provider(callback_url: str) -> Iterator[str]:
-    """The development provider, registered with ``callback_url``."""
+def serve_provider(callback_url: str, quiet: bool = False) -> Iterator[str]:
+    """The development provider, registered with ``callback_url``.
+
+    ``quiet`` silences its log, one line a request.
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -72,7 +75,8 @@ def serve_provider(callback_url: str) -> Iterator[str]:
         "--callback-url",
         callback_url,
     ]
-    process = subprocess.Popen(command)
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(command, stdout=output, stderr=output)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url + "/healthz", process)

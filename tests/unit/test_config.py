@@ -114,6 +114,41 @@ def test_an_invalid_setting_is_named(
         load_settings(str(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SESSION_LIFETIME_SECONDS", "abc"),
+        ("SESSION_RECHECK_SECONDS", "\u00b2"),
+        ("TRUSTED_PROXY_HOPS", "-1"),
+        ("GITHUB_TIMEOUT_SECONDS", "nan"),
+    ],
+)
+def test_an_invalid_number_is_explained_in_plain_words(
+    env: Dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=r"expected a (whole )?number") as caught:
+        load_settings(str(tmp_path))
+
+    assert "literal" not in str(caught.value)
+
+
+@pytest.mark.parametrize("app_env", ["staging", "production"])
+def test_deployed_environments_name_a_missing_secret_key(
+    env: Dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: str
+) -> None:
+    monkeypatch.setenv("APP_ENV", app_env)
+    monkeypatch.delenv("SECRET_KEY")
+
+    with pytest.raises(ConfigError, match=f"^SECRET_KEY is not set, and {app_env}"):
+        load_settings(str(tmp_path))
+
+
 @pytest.mark.parametrize("app_env", ["staging", "production"])
 def test_deployed_environments_refuse_a_short_secret_key(
     env: Dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: str

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from github_oauth_app.devserver import needs_development_provider
+from github_oauth_app.devserver import main, needs_development_provider
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +36,37 @@ def test_a_client_id_in_the_environment_means_real_github(
     monkeypatch.setenv("CLIENT_ID", "Iv1.abc")
 
     assert not needs_development_provider(str(tmp_path))
+
+
+@pytest.mark.parametrize("app_env", ["staging", "production"])
+def test_deployed_environments_never_start_the_provider(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    app_env: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APP_ENV", app_env)
+
+    status = main([])
+
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "github-oauth-app: CLIENT_ID is not set: staging and production sign in "
+        "with GitHub only, never with the development provider"
+    ]
+
+
+def test_bad_settings_stop_before_anything_starts(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+
+    status = main([])
+
+    assert status == 2
+    assert capsys.readouterr().err.startswith("github-oauth-app: LOG_LEVEL is invalid")

@@ -552,6 +552,7 @@ async def test_get_logout_signs_nobody_out(client: Client) -> None:
 
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+    assert "Sign in again" not in await page(response)
     assert (await client.get("/dashboard")).status_code == 200
 
 
@@ -713,6 +714,13 @@ async def test_recheck_refusal_page_names_the_login(github: FakeGitHub) -> None:
     response = await client.get("/dashboard")
 
     assert response.status_code == 403
+
+
+async def test_pages_name_our_own_favicon(client: Client) -> None:
+    body = await page(await client.get("/home"))
+
+    assert 'rel="icon" href="/static/favicon.svg"' in body
+    assert (await client.get("/static/favicon.svg")).status_code == 200
 
 
 async def test_unknown_pages_get_a_clear_404(client: Client) -> None:

@@ -136,6 +136,7 @@ async def logout() -> ResponseReturnValue:
             "problem.html",
             title="Please try again",
             message="This sign-out form has expired. Reload the page and try again.",
+            retry=False,
         )
         return page, 400
 
@@ -206,7 +207,7 @@ async def render_problem(exc: SignInError) -> ResponseReturnValue:
         _describe(exc),
     )
     page = await render_template(
-        "problem.html", title=problem.title, message=problem.message
+        "problem.html", title=problem.title, message=problem.message, retry=True
     )
     headers: Dict[str, str] = {"Cache-Control": "no-store"}
     if problem.retry_after:
