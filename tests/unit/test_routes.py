@@ -621,13 +621,14 @@ async def test_a_cookie_sealed_with_a_rotated_key_still_opens(
 
 async def test_a_session_past_its_lifetime_ends(app: Quart) -> None:
     cookie = seal(signed_in_session(signed_in_at=time.time() - 9 * 3600))
+    headers = {"Cookie": f"session={cookie}"}
 
-    response = await app.test_client().get(
-        "/dashboard", headers={"Cookie": f"session={cookie}"}
-    )
+    dashboard = await app.test_client().get("/dashboard", headers=headers)
+    home = await app.test_client().get("/home", headers=headers)
 
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/home")
+    assert dashboard.status_code == 302
+    assert dashboard.headers["Location"].endswith("/home")
+    assert 'id="sign-in"' in await page(home)
 
 
 async def test_a_session_without_its_timestamps_ends_quietly(app: Quart) -> None:

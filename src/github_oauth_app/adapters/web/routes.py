@@ -56,6 +56,17 @@ def _settings() -> Settings:
     return settings
 
 
+@blueprint.before_app_request
+async def end_sessions_past_their_lifetime() -> None:
+    """Forget a sign-in older than SESSION_LIFETIME_SECONDS, on any page."""
+    if "user" not in session:
+        return
+    age = time.time() - _stored_time("signed_in_at")
+    if age > _settings().session_lifetime_seconds:
+        logger.info("Session reached its lifetime; signing out")
+        forget_sign_in()
+
+
 @blueprint.get("/")
 async def index() -> ResponseReturnValue:
     """Send visitors to the landing page."""
@@ -147,16 +158,11 @@ async def logout() -> ResponseReturnValue:
 
 
 async def _keep_session_valid() -> Optional[ResponseReturnValue]:
-    """Enforce the session's lifetime, refresh its token, re-check its owner.
+    """Refresh the session's token and, when due, re-check its owner.
 
     Returns a response that ends the visit, or ``None`` to carry on.
     """
     settings, now = _settings(), time.time()
-    if now - _stored_time("signed_in_at") > settings.session_lifetime_seconds:
-        logger.info("Session reached its lifetime; signing out")
-        forget_sign_in()
-        return redirect(url_for("web.home"))
-
     token = load_token()
     if token is None:
         forget_sign_in()
