@@ -40,11 +40,6 @@ def create_app(
         app.asgi_app = TrustedProxyMiddleware(  # type: ignore[method-assign]
             app.asgi_app, settings.trusted_proxy_hops
         )
-    if settings.deployed and not settings.secure_cookies:
-        logger.warning(
-            "BASE_URL is not an https URL in %s: cookies are sent without Secure",
-            settings.app_env,
-        )
     logger.info("App ready in %s", settings.app_env)
     return app
 

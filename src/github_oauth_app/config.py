@@ -87,7 +87,7 @@ def load_settings(search_path: Optional[str] = None) -> Settings:
         client_id=_required(config, "CLIENT_ID"),
         client_secret=_required(config, "CLIENT_SECRET"),
         app_env=app_env,
-        base_url=_read(config, "BASE_URL", "", _url(optional=True)).rstrip("/"),
+        base_url=_base_url(config, app_env),
         github_url=_read(config, "GITHUB_URL", "https://github.com", _url()),
         github_api_url=_read(
             config, "GITHUB_API_URL", "https://api.github.com", _url()
@@ -125,6 +125,19 @@ def _read(config: AutoConfig, name: str, default: str, parse: Callable[[str], T]
         return parse(raw)
     except (ValueError, UndefinedValueError) as exc:
         raise ConfigError(name, f"is invalid ({raw!r}): {exc}") from None
+
+
+def _base_url(config: AutoConfig, app_env: str) -> str:
+    base_url = _read(config, "BASE_URL", "", _url(optional=True))
+    # Deployed, the public URL decides the callback and the cookies' Secure
+    # flag; taking it from request headers would let a client choose them.
+    if app_env in DEPLOYED and not base_url.startswith("https://"):
+        raise ConfigError(
+            "BASE_URL",
+            f"must be the site's public https:// URL in {app_env} "
+            "(e.g. https://my-app.herokuapp.com)",
+        )
+    return base_url
 
 
 def _secret_key(config: AutoConfig, app_env: str) -> str:

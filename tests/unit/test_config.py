@@ -149,6 +149,34 @@ def test_deployed_environments_name_a_missing_secret_key(
         load_settings(str(tmp_path))
 
 
+@pytest.mark.parametrize("base_url", ["", "http://app.example"])
+@pytest.mark.parametrize("app_env", ["staging", "production"])
+def test_deployed_environments_need_an_https_base_url(
+    env: Dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    app_env: str,
+    base_url: str,
+) -> None:
+    monkeypatch.setenv("APP_ENV", app_env)
+    monkeypatch.setenv("BASE_URL", base_url)
+
+    with pytest.raises(ConfigError, match=r"^BASE_URL must be the site's public"):
+        load_settings(str(tmp_path))
+
+
+def test_production_with_an_https_base_url_has_secure_cookies(
+    env: Dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("BASE_URL", "https://app.example/")
+
+    settings = load_settings(str(tmp_path))
+
+    assert settings.base_url == "https://app.example"
+    assert settings.secure_cookies
+
+
 @pytest.mark.parametrize("app_env", ["staging", "production"])
 def test_deployed_environments_refuse_a_short_secret_key(
     env: Dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
@@ -1006,6 +1007,39 @@ def test_create_provider_refuses_deployed_environments(
 
     with pytest.raises(DeployedEnvironmentError, match="APP_ENV"):
         create_provider()
+
+
+def test_create_provider_reads_app_env_from_dot_env_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("APP_ENV=production\n", encoding="utf-8")
+
+    with pytest.raises(DeployedEnvironmentError, match="APP_ENV"):
+        create_provider()
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:5556", "10.0.0.1:5556", "[fe80::1]:5556"]
+)
+async def test_requests_naming_a_foreign_host_are_refused(
+    client: Client, host: str
+) -> None:
+    response = await client.get("/healthz", headers={"Host": host})
+
+    assert response.status_code == 421
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost:5556", "127.0.0.1:5556", "127.1.2.3", "[::1]:5556"]
+)
+async def test_requests_naming_a_loopback_host_are_served(
+    client: Client, host: str
+) -> None:
+    response = await client.get("/healthz", headers={"Host": host})
+
+    assert response.status_code == 200
 
 
 def test_main_refuses_production_with_one_line(

@@ -268,6 +268,32 @@ async def test_callback_with_a_bad_state_asks_to_start_again(
     assert github.calls == []
 
 
+async def test_callback_refuses_a_state_beyond_ascii(
+    client: Client, github: FakeGitHub
+) -> None:
+    await start_sign_in(client)
+
+    response = await client.get(
+        "/github/callback", query_string={"code": "c", "state": "\u00e9t\u00e9"}
+    )
+
+    assert response.status_code == 400
+    assert github.calls == []
+
+
+async def test_callback_refuses_an_error_that_is_not_an_oauth_code(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_sign_in(client)
+
+    response = await client.get(
+        "/github/callback", query_string={"error": "x)\nINFO forged"}
+    )
+
+    assert response.status_code == 400
+    assert "forged" not in caplog.text
+
+
 async def test_callback_refuses_a_replayed_state(
     client: Client, github: FakeGitHub
 ) -> None:
@@ -531,7 +557,11 @@ async def test_logout_without_revocation_does_not_call_github(
     assert github.called("revoke_grant") == []
 
 
-@pytest.mark.parametrize("form", [{}, {"csrf_token": "forged"}], ids=["none", "forged"])
+@pytest.mark.parametrize(
+    "form",
+    [{}, {"csrf_token": "forged"}, {"csrf_token": "\u00e9t\u00e9"}],
+    ids=["none", "forged", "beyond-ascii"],
+)
 async def test_logout_without_a_valid_form_token_keeps_the_session(
     client: Client, github: FakeGitHub, form: Dict[str, str]
 ) -> None:

@@ -209,6 +209,8 @@ async def test_complete_passes_github_failures_on() -> None:
         {"state": ["s" * 257]},
         {"error": ["e" * 65]},
         {"error_description": ["d" * 1025]},
+        {"error": ["x)\nINFO forged line"]},
+        {"error": ["Access_Denied"]},
     ],
     ids=[
         "two-codes",
@@ -217,6 +219,8 @@ async def test_complete_passes_github_failures_on() -> None:
         "long-state",
         "long-error",
         "long-text",
+        "error-with-newline",
+        "error-not-snake-case",
     ],
 )
 def test_parse_callback_refuses_repeated_or_oversized_parameters(

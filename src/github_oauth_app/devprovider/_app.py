@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlencode, urlsplit
 
+from decouple import AutoConfig
 from quart import Blueprint, Quart, Response, current_app, render_template, request
 
 from ._accounts import (
@@ -87,9 +89,17 @@ class DeployedEnvironmentError(RuntimeError):
     """APP_ENV names a deployed environment, where a fake GitHub must never run."""
 
 
-def refuse_deployed(environ: Mapping[str, str]) -> None:
-    """Raise :class:`DeployedEnvironmentError` when APP_ENV is staging or production."""
-    app_env = environ.get("APP_ENV", "").strip().lower()
+def refuse_deployed(
+    environ: Mapping[str, str], search_path: Optional[str] = None
+) -> None:
+    """Raise :class:`DeployedEnvironmentError` when APP_ENV is staging or production.
+
+    APP_ENV is read as the app reads it: the environment first, then ``.env``.
+    """
+    app_env = environ.get("APP_ENV") or str(
+        AutoConfig(search_path=search_path or os.getcwd())("APP_ENV", default="")
+    )
+    app_env = app_env.strip().lower()
     if app_env in _REFUSED_ENVIRONMENTS:
         raise DeployedEnvironmentError(
             f"refusing to run with APP_ENV={app_env}: the development provider "
@@ -122,12 +132,33 @@ def create_provider(
         Registration(client_id, client_secret, callback_url, app_name, expiring_tokens),
         clock,
     )
+    app.before_request(_loopback_host_only)
     app.register_blueprint(web)
     app.register_blueprint(api, url_prefix=API_PREFIX)
     app.after_request(_security_headers)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_allowed)
     return app
+
+
+async def _loopback_host_only() -> Optional[Response]:
+    # A page on another site could reach this server through DNS rebinding;
+    # such requests name that site's host, never a loopback one.
+    hostname = urlsplit("//" + request.host).hostname or ""
+    if hostname == "localhost" or _is_loopback_address(hostname):
+        return None
+    return Response(
+        "This development provider answers only to loopback host names.\n",
+        status=421,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _is_loopback_address(hostname: str) -> bool:
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 # -- the web side: pages and the token endpoint ------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 import secrets
 import time
 from typing import Callable, List, Mapping, Optional, Sequence, Tuple
@@ -41,6 +42,9 @@ PENDING_TTL_SECONDS = 600
 _STATE_BYTES = 32
 # Far above anything GitHub sends (a code is 20 characters), far below abuse.
 _MAX_PARAM_LENGTH = {"code": 256, "state": 256, "error": 64}
+# GitHub's error codes are snake_case words; anything else is not from GitHub,
+# and must not reach a page or a log line as it is.
+_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 _MAX_DESCRIPTION_LENGTH = 1024
 # Refresh an expiring token when less than this many seconds are left.
 REFRESH_MARGIN_SECONDS = 300
@@ -57,6 +61,9 @@ def parse_callback(query: Mapping[str, Sequence[str]]) -> CallbackParams:
         if given and len(given[0]) > limit:
             raise InvalidCallback(f"the parameter {name!r} is too long")
         values[name] = given[0] if given else None
+    error = values["error"]
+    if error and not _ERROR_CODE.fullmatch(error):
+        raise InvalidCallback("the parameter 'error' is not an OAuth error code")
     return CallbackParams(
         code=values["code"] or None,
         state=values["state"] or None,
@@ -142,7 +149,7 @@ class SignInService:
         )
         user, scopes, email = await self._identify(token)
         await self._policy.check(self._github, token.value, user.login)
-        logger.info("Signed in %s with scopes %s", user.login, ",".join(scopes))
+        logger.info("Signed in %r with scopes %r", user.login, ",".join(scopes))
         return SignedIn(
             user=user,
             token=token,
@@ -192,7 +199,10 @@ class SignInService:
     ) -> PendingAuthorization:
         if pending is None or not params.state:
             raise StateMismatch("no sign-in is pending in this browser")
-        if not hmac.compare_digest(pending.state, params.state):
+        # Bytes: compare_digest refuses str with characters beyond ASCII.
+        if not hmac.compare_digest(
+            pending.state.encode("utf-8"), params.state.encode("utf-8")
+        ):
             raise StateMismatch("the state does not match this browser's sign-in")
         if self._clock() - pending.created_at > PENDING_TTL_SECONDS:
             raise StateMismatch("the sign-in attempt has expired")

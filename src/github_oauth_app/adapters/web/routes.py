@@ -112,7 +112,7 @@ async def callback() -> ResponseReturnValue:
     session.clear()
     remember_sign_in(signed_in, now=time.time())
     session.permanent = True
-    logger.info("Session started for %s", signed_in.user.login)
+    logger.info("Session started for %r", signed_in.user.login)
     return redirect(signed_in.next_path or url_for("web.dashboard"))
 
 
@@ -152,6 +152,9 @@ async def logout() -> ResponseReturnValue:
         return page, 400
 
     revoked = await _service().sign_out(load_token(), _settings().revoke_on_logout)
+    # TODO(a store shared by every worker exists): remember ended sessions until
+    # they expire, so that a copy of this cookie dies now rather than at the
+    # next re-check (README, "Known limit of cookie sessions").
     forget_sign_in()
     logger.info("Signed out (grant revoked: %s)", revoked)
     return redirect(url_for("web.home"), 303)
@@ -200,7 +203,7 @@ def _callback_url() -> str:
 async def render_problem(exc: SignInError) -> ResponseReturnValue:
     """Render a failure as a page with its status, and log it on one line."""
     if isinstance(exc, AccessRefused):
-        logger.warning("Refused sign-in for %s: %s", exc.login, exc.reason)
+        logger.warning("Refused sign-in for %r: %s", exc.login, exc.reason)
         page = await render_template("refused.html", login=exc.login, reason=exc.reason)
         return page, 403
 

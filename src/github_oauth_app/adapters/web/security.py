@@ -65,4 +65,5 @@ def csrf_valid(submitted: Optional[str]) -> bool:
     expected = session.get(CSRF_KEY)
     if not (isinstance(expected, str) and submitted):
         return False
-    return hmac.compare_digest(expected, submitted)
+    # Bytes: compare_digest refuses str with characters beyond ASCII.
+    return hmac.compare_digest(expected.encode("utf-8"), submitted.encode("utf-8"))
