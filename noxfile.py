@@ -140,7 +140,6 @@ def _compile_requirements(session: nox.Session, output: Path, *args: str) -> Non
         NEWEST,
         "--python-platform",
         "x86_64-unknown-linux-gnu",
-        "--no-emit-index-url",
         "--custom-compile-command",
         "make requirements",
         "--quiet",

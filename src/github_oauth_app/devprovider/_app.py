@@ -433,23 +433,22 @@ async def get_repos() -> Response:
 @api.route("/applications/<client_id>/grant", methods=["DELETE"])
 async def delete_grant(client_id: str) -> Response:
     """Revoke the app's grant: every token of the token's user goes."""
-    refusal = _client_refusal(client_id)
-    if refusal is not None:
-        return refusal
-    value = await _body_access_token()
-    if value is None or not _server().revoke_grant(value):
-        return _validation_failed()
-    return Response("", status=204)
+    return await _revoke(client_id, _server().revoke_grant)
 
 
 @api.route("/applications/<client_id>/token", methods=["DELETE"])
 async def delete_token(client_id: str) -> Response:
     """Revoke one token."""
+    return await _revoke(client_id, _server().revoke_token)
+
+
+async def _revoke(client_id: str, revoke: Callable[[str], bool]) -> Response:
+    """204 once ``revoke`` took the body's token; GitHub's 422 if it was not live."""
     refusal = _client_refusal(client_id)
     if refusal is not None:
         return refusal
     value = await _body_access_token()
-    if value is None or not _server().revoke_token(value):
+    if value is None or not revoke(value):
         return _validation_failed()
     return Response("", status=204)
 
