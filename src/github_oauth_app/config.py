@@ -25,6 +25,27 @@ DEFAULT_SCOPES = "read:user user:email"
 # every restart signs cookies with the same key.
 DEV_SECRET_FILE = Path(".devkeys") / "secret_key"
 _WHOLE = re.compile(r"[0-9]{1,9}")
+# Every variable load_settings reads; tests and tools clear exactly these.
+SETTING_NAMES = (
+    "SECRET_KEY",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "APP_ENV",
+    "BASE_URL",
+    "GITHUB_URL",
+    "GITHUB_API_URL",
+    "OAUTH_SCOPES",
+    "SECRET_KEY_FALLBACKS",
+    "ALLOWED_USERS",
+    "ALLOWED_ORGS",
+    "ALLOWED_TEAMS",
+    "SESSION_LIFETIME_SECONDS",
+    "SESSION_RECHECK_SECONDS",
+    "REVOKE_ON_LOGOUT",
+    "TRUSTED_PROXY_HOPS",
+    "GITHUB_TIMEOUT_SECONDS",
+    "LOG_LEVEL",
+)
 
 
 class ConfigError(Exception):

@@ -17,6 +17,8 @@ from typing import Dict, Iterator, List, Optional
 
 import pytest
 
+from github_oauth_app.config import SETTING_NAMES
+
 from ._support import ROOT, noxfile_constant, offline_env
 
 # Heroku sends SIGTERM, then SIGKILL 30 seconds later; the issue allows 10 here.
@@ -25,26 +27,7 @@ STOP_WITHIN = 10.0
 START_WITHIN = 30.0
 HEROKU_BIND = "0.0.0.0:$PORT"
 # Every setting the app reads: none may leak in from the environment of the run.
-SETTINGS = (
-    "SECRET_KEY",
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "APP_ENV",
-    "BASE_URL",
-    "GITHUB_URL",
-    "GITHUB_API_URL",
-    "OAUTH_SCOPES",
-    "SECRET_KEY_FALLBACKS",
-    "ALLOWED_USERS",
-    "ALLOWED_ORGS",
-    "ALLOWED_TEAMS",
-    "SESSION_LIFETIME_SECONDS",
-    "SESSION_RECHECK_SECONDS",
-    "REVOKE_ON_LOGOUT",
-    "TRUSTED_PROXY_HOPS",
-    "GITHUB_TIMEOUT_SECONDS",
-    "LOG_LEVEL",
-)
+SETTINGS = SETTING_NAMES
 TEST_SECRET_KEY = "pipeline-test-secret-key-pipeline-test-secret"
 # A sign-out form with a token the app refuses (400), once it has it all.
 SLOW_BODY = b"csrf_token=not-a-valid-token"

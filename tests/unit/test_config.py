@@ -10,28 +10,9 @@ from typing import Dict, List
 
 import pytest
 
-from github_oauth_app.config import ConfigError, load_settings
+from github_oauth_app.config import SETTING_NAMES, ConfigError, load_settings
 
-NAMES = [
-    "SECRET_KEY",
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "APP_ENV",
-    "BASE_URL",
-    "GITHUB_URL",
-    "GITHUB_API_URL",
-    "OAUTH_SCOPES",
-    "SECRET_KEY_FALLBACKS",
-    "ALLOWED_USERS",
-    "ALLOWED_ORGS",
-    "ALLOWED_TEAMS",
-    "SESSION_LIFETIME_SECONDS",
-    "SESSION_RECHECK_SECONDS",
-    "REVOKE_ON_LOGOUT",
-    "TRUSTED_PROXY_HOPS",
-    "GITHUB_TIMEOUT_SECONDS",
-    "LOG_LEVEL",
-]
+NAMES = SETTING_NAMES
 LONG_KEY = "k" * 40
 
 
@@ -273,3 +254,11 @@ def test_the_check_command_validates_the_settings(
     assert "Traceback" not in result.stderr
     if status:
         assert result.stderr.startswith("github-oauth-app: SECRET_KEY must be at least")
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+    missing = [name for name in NAMES if f"| `{name}` |" not in readme]
+
+    assert missing == []

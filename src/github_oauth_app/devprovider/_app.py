@@ -349,12 +349,9 @@ async def get_emails() -> Response:
 @api.route("/user/orgs")
 async def get_orgs() -> Response:
     """``GET /user/orgs``: needs an org scope."""
-    token = _bearer_token()
+    token = _org_reader()
     if isinstance(token, Response):
         return token
-    refusal = _require_org_scope(token)
-    if refusal is not None:
-        return refusal
     web_url, api_url = _web_url(), _api_url()
     orgs = [org_json(ORGS[login], web_url, api_url) for login in token.account.orgs]
     return _api_page(token, orgs, accepted=", ".join(_ORG_SCOPES))
@@ -363,12 +360,9 @@ async def get_orgs() -> Response:
 @api.route("/user/teams")
 async def get_teams() -> Response:
     """``GET /user/teams``: needs an org scope; restricted orgs' teams are hidden."""
-    token = _bearer_token()
+    token = _org_reader()
     if isinstance(token, Response):
         return token
-    refusal = _require_org_scope(token)
-    if refusal is not None:
-        return refusal
     web_url, api_url = _web_url(), _api_url()
     teams = [
         team_json(TEAMS[slug], web_url, api_url)
@@ -569,6 +563,15 @@ def _bearer_token() -> Union[AccessToken, Response]:
     if token is None:
         return _api_error(401, "Bad credentials", _REST_DOCS)
     return token
+
+
+def _org_reader() -> Union[AccessToken, Response]:
+    """The request's token if it may read organisations, else the refusal."""
+    token = _bearer_token()
+    if isinstance(token, Response):
+        return token
+    refusal = _require_org_scope(token)
+    return token if refusal is None else refusal
 
 
 def _require_org_scope(token: AccessToken) -> Optional[Response]:
